@@ -1,0 +1,28 @@
+"""The Flask application: JSON API under /api/v1 and, later, the pages for people."""
+from flask import Flask
+
+from engine import db, jobs
+
+
+def create_app(config=None):
+    from . import config as settings
+
+    app = Flask(__name__)
+    app.config.update(settings.from_environment())
+    app.config.update(config or {})
+    app.json.sort_keys = False
+
+    db.configure(app.config["DATABASE_URL"])
+
+    from worker import queue
+    jobs.set_dispatcher(queue.dispatcher(app.config["REDIS_URL"]))
+
+    from . import auth, errors, metrics
+    auth.init_app(app)
+    errors.init_app(app)
+    metrics.init_app(app)
+
+    from .api import deployments, definitions, instances, ops, tasks
+    for module in (ops, deployments, definitions, instances, tasks):
+        app.register_blueprint(module.bp)
+    return app

@@ -1,0 +1,46 @@
+"""A unit of work: one transaction, and the jobs it asked for, sent only once it has committed."""
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from . import db, jobs
+from .errors import Conflict
+
+
+class UnitOfWork:
+    def __init__(self, session_factory=None):
+        self._session_factory = session_factory or db.new_session
+        self.session = None
+        self._after_commit = []
+
+    def __enter__(self):
+        self.session = self._session_factory()
+        self._after_commit = []
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is not None or self.session.in_transaction():
+                self.session.rollback()
+        finally:
+            self.session.close()
+        return False
+
+    def enqueue_after_commit(self, job_name, *args):
+        self._after_commit.append((job_name, args))
+
+    def commit(self):
+        try:
+            self.session.commit()
+        except StaleDataError:
+            self.session.rollback()
+            raise Conflict("the process instance was changed by another request; nothing was saved") from None
+        except IntegrityError as exc:
+            self.session.rollback()
+            raise Conflict(f"conflicting write: {exc.orig}") from None
+        pending, self._after_commit = self._after_commit, []
+        for job_name, args in pending:
+            jobs.dispatch(job_name, *args)
+
+
+def unit_of_work():
+    return UnitOfWork()
