@@ -66,9 +66,24 @@ class SandboxError(Exception):
 class SandboxRefused(SandboxError):
     """The static check refused the source; nothing was run."""
 
-    def __init__(self, problems, error_type="SandboxRefused", lineno=None):
-        super().__init__("refused: " + "; ".join(problems), error_type, lineno)
+    def __init__(self, problems, error_type="SandboxRefused", lineno=None, subject=None):
+        message = "; ".join(problems)
+        if error_type != "SyntaxError":
+            message = "refused: " + message
+        if subject:
+            message = f"{subject} {message}"
+        super().__init__(message, error_type, lineno)
         self.problems = list(problems)
+
+    @classmethod
+    def from_problems(cls, problems, subject=None):
+        """Build from check_source() output; the line and kind come from the first problem."""
+        try:
+            lineno = int(problems[0].split(":", 1)[0].removeprefix("line "))
+        except (IndexError, ValueError):
+            lineno = None
+        error_type = "SyntaxError" if ": syntax error: " in problems[0] else "SandboxRefused"
+        return cls(problems, error_type, lineno, subject)
 
 
 class SandboxTimeout(SandboxError):
@@ -100,7 +115,9 @@ _NODE_REASONS = {
     ast.AsyncFor: "async code", ast.AsyncWith: "async code", ast.Await: "await",
     ast.Yield: "yield", ast.YieldFrom: "yield", ast.With: "with statements",
     ast.Match: "match statements", ast.AnnAssign: "annotated assignments",
-    ast.TryStar: "except* clauses",
+    ast.TryStar: "except* clauses", ast.alias: "import statements",
+    ast.withitem: "with statements", ast.match_case: "match statements",
+    **{pattern: "match statements" for pattern in ast.pattern.__subclasses__()},
 }
 
 # Attributes that lead from an ordinary object to frames, code or globals
@@ -165,14 +182,16 @@ def _check(source, mode):
         return (f"line {exc.lineno or 1}: syntax error: {exc.msg}",)
     except (RecursionError, MemoryError, ValueError) as exc:
         return (f"line 1: cannot parse: {type(exc).__name__}",)
-    problems = []
-    for node in ast.walk(tree):
-        line = getattr(node, "lineno", 1)
+    found = {}   # a dict keeps the first of duplicate messages
+    stack = [(tree, 1)]
+    while stack:   # not ast.walk: nodes without a line number (withitem, alias) inherit their parent's
+        node, line = stack.pop()
+        line = getattr(node, "lineno", line)
         for problem in _node_problems(node):
-            message = f"line {line}: {problem}"
-            if message not in problems:
-                problems.append(message)
-    return tuple(problems)
+            found.setdefault(f"line {line}: {problem}", line)
+        stack.extend(reversed([(child, line) for child in ast.iter_child_nodes(node)]))
+    # Source order, so the first problem is on the first offending line.
+    return tuple(sorted(found, key=found.get))
 
 
 def check_source(source, mode):
@@ -182,15 +201,6 @@ def check_source(source, mode):
     if not isinstance(source, str):
         return [f"line 1: source must be a string, not {type(source).__name__}"]
     return list(_check(source, mode))
-
-
-def _refusal(problems):
-    try:
-        lineno = int(problems[0].split(":", 1)[0].removeprefix("line "))
-    except (IndexError, ValueError):
-        lineno = None
-    error_type = "SyntaxError" if ": syntax error: " in problems[0] else "SandboxRefused"
-    return SandboxRefused(problems, error_type, lineno)
 
 
 # --------------------------------------------------------------------------
@@ -255,7 +265,7 @@ def _write_frame(fd, payload):
 
 
 def _read_exact(fd, size, wait=None):
-    """Read size bytes; wait(seconds_left) blocks until readable or raises. EOF -> EOFError."""
+    """Read size bytes; wait() blocks until readable or raises. EOF -> EOFError."""
     buf = bytearray()
     while len(buf) < size:
         if wait is not None:
@@ -275,6 +285,18 @@ def _read_frame(fd, wait=None):
 # --------------------------------------------------------------------------
 # The child process
 
+# C code such as datetime.strftime/strptime imports `time`/`_strptime` through the
+# *caller's* builtins, so a missing __import__ would break them. Models cannot
+# name it (underscore), and it hands out only these two, already imported.
+_INTERNAL_IMPORTS = frozenset({"time", "_strptime"})
+
+
+def _internal_import(name, globals=None, locals=None, fromlist=(), level=0):
+    if level == 0 and name in _INTERNAL_IMPORTS and name in sys.modules:
+        return sys.modules[name]
+    raise ImportError(f"import of {name!r} is not allowed")
+
+
 def _safe_builtins():
     math_ns = types.SimpleNamespace(**{name: getattr(math, name) for name in (
         "ceil", "floor", "trunc", "sqrt", "exp", "log", "log10", "log2", "fabs",
@@ -287,7 +309,8 @@ def _safe_builtins():
         LookupError, TypeError, ValueError, ZeroDivisionError,
     )
     safe = {f.__name__: f for f in names}
-    safe.update(True=True, False=False, None=None, math=math_ns, Decimal=decimal.Decimal,
+    safe["__import__"] = _internal_import
+    safe.update(math=math_ns, Decimal=decimal.Decimal,
                 datetime=datetime.datetime, date=datetime.date, time=datetime.time,
                 timedelta=datetime.timedelta, timezone=datetime.timezone)
     return safe
@@ -337,7 +360,7 @@ class _Child:
                 self.compiled.clear()
             self.compiled[(mode, source)] = code
         if isinstance(code, list):
-            raise _refusal(code)
+            raise SandboxRefused.from_problems(code)
         return code
 
     def run(self, mode, source, context):
@@ -375,7 +398,12 @@ class _Child:
     def describe(self, exc):
         if isinstance(exc, MemoryError):
             return f"MemoryError: memory limit of {self.memory_limit // MiB} MiB exceeded"
-        text = str(exc)
+        try:
+            text = str(exc)
+        except Exception:
+            text = ""
+        if len(text) > 1000:   # e.g. a KeyError holding a huge key
+            text = text[:1000] + "..."
         return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
     def serve(self, rfd, wfd):
@@ -518,7 +546,11 @@ class _ChildProcess:
         except subprocess.TimeoutExpired:
             return "the sandbox process stopped answering"
         if code < 0:
-            return f"the sandbox process was killed by signal {signal.Signals(-code).name}"
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = str(-code)
+            return f"the sandbox process was killed by signal {name}"
         return f"the sandbox process exited (status {code})"
 
 
@@ -563,10 +595,17 @@ class Sandbox:
     def __exit__(self, *exc_info):
         self.close()
 
+    def __del__(self):
+        # Idle children otherwise outlive a discarded Sandbox until our process exits.
+        try:
+            self.close()
+        except Exception:
+            pass   # interpreter shutdown; the children see EOF and exit on their own
+
     def _call(self, mode, source, context):
         problems = check_source(source, mode)
         if problems:
-            raise _refusal(problems)
+            raise SandboxRefused.from_problems(problems)
         plain = {k: v for k, v in (context or {}).items() if sendable(k, v)}
         payload = pickle.dumps((mode, source, plain), protocol=pickle.HIGHEST_PROTOCOL)
         child = self._acquire()
@@ -584,7 +623,7 @@ class Sandbox:
         if response[0] == "ok":
             return response[1]
         if response[0] == "refused":
-            raise _refusal(response[1])
+            raise SandboxRefused.from_problems(response[1])
         _, error_type, message, lineno = response
         raise SandboxError(message, error_type, lineno)
 
@@ -635,10 +674,13 @@ os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 def get_sandbox():
-    """The per-process default Sandbox, configured from BATON_SANDBOX_TIMEOUT (s) and BATON_SANDBOX_MEMORY_MB."""
+    """The process-wide Sandbox, configured from BATON_SANDBOX_TIMEOUT (s) and BATON_SANDBOX_MEMORY_MB.
+
+    After os.fork() it is the same object but with children of its own (see Sandbox._after_fork).
+    """
     global _default
     with _default_lock:
-        if _default is None or _default._pid != os.getpid():
+        if _default is None:
             _default = Sandbox(
                 timeout=float(os.environ.get("BATON_SANDBOX_TIMEOUT", DEFAULT_TIMEOUT)),
                 memory_limit=int(os.environ.get("BATON_SANDBOX_MEMORY_MB", DEFAULT_MEMORY_LIMIT // MiB)) * MiB,
