@@ -71,8 +71,9 @@ def save(uow, row, definition, workflow, result, user, follow_up=True):
     row.state_json = state.dump_workflow(workflow)
     row.variables = state.to_json_value(runtime.process_variables(workflow))
     row.active_elements = sorted({t.task_spec.bpmn_id for t in runtime.active_tasks(workflow)})
-    # Flush the instance first: a lost optimistic-locking race fails here, before other writes.
-    session.flush([row])
+    # The flush orders the instance's versioned UPDATE before the rows that refer to it, so a lost
+    # optimistic-locking race fails here, before anything else is written.
+    session.flush()
     for step in result.steps:
         record(session, row, "element_completed", step.element_id, step.element_name, user, at=step.at,
                details={"type": step.element_type})
@@ -201,7 +202,7 @@ def cancel(uow, instance_id, reason=None, user=None):
     row.ended_at = utcnow()
     row.end_reason = reason
     row.active_elements = []
-    uow.session.flush([row])
+    uow.session.flush()
     for task_row in uow.session.scalars(select(UserTask).where(UserTask.instance_id == row.id,
                                                                UserTask.state == "open")):
         task_row.state = "cancelled"

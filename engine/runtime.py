@@ -41,7 +41,7 @@ def run_until_wait(workflow, result=None):
                                      type(task.task_spec).__name__, utcnow()))
 
     try:
-        workflow.refresh_waiting_tasks()
+        workflow.refresh_timers()
         workflow.do_engine_steps(did_complete_task=did_complete)
     except (WorkflowException, SpiffWorkflowException) as exc:
         _record_error(result, exc)

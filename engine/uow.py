@@ -6,6 +6,9 @@ from . import db, jobs
 from .errors import Conflict
 
 
+LOST_RACE = "the process instance was changed by another request at the same time; nothing was saved"
+
+
 class UnitOfWork:
     def __init__(self, session_factory=None):
         self._session_factory = session_factory or db.new_session
@@ -23,6 +26,9 @@ class UnitOfWork:
                 self.session.rollback()
         finally:
             self.session.close()
+        if exc_type is not None and issubclass(exc_type, StaleDataError):
+            # Lost the optimistic-locking race in a flush before commit: same answer as at commit.
+            raise Conflict(LOST_RACE) from None
         return False
 
     def enqueue_after_commit(self, job_name, *args):
@@ -33,7 +39,7 @@ class UnitOfWork:
             self.session.commit()
         except StaleDataError:
             self.session.rollback()
-            raise Conflict("the process instance was changed by another request; nothing was saved") from None
+            raise Conflict(LOST_RACE) from None
         except IntegrityError as exc:
             self.session.rollback()
             raise Conflict(f"conflicting write: {exc.orig}") from None
