@@ -196,3 +196,20 @@ def test_a_script_error_becomes_an_incident(client, deployed):
     assert incident["element_id"] == "Script_prepare"
     assert "amount" in incident["message"]
     assert client.get(f"/api/v1/tasks?process_instance_id={instance['id']}").json == []
+
+
+def test_dates_and_decimals_from_scripts_round_trip(client):
+    assert deploy(client, "typed_values.bpmn", "review-schema.json").status_code == 201
+    instance = client.post("/api/v1/process-definitions/typed_values/start", json={"variables": {"amount": 1}}).json
+    assert instance["state"] == "running", instance
+    variables = instance["variables"]
+    assert variables["opened"] == "2026-01-05"
+    assert variables["stamp"] == "2026-01-02T03:04:05"
+    assert variables["price"] == 12.5
+    task = open_task(client, instance["id"])
+    # Completing reloads the stored state: typed values must come back as they were saved.
+    done = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"variables": {"approved": True}})
+    assert done.status_code == 200, done.json
+    final = client.get(f"/api/v1/process-instances/{instance['id']}").json
+    assert final["state"] == "completed"
+    assert final["variables"]["opened"] == "2026-01-05" and final["variables"]["price"] == 12.5

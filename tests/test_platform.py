@@ -113,3 +113,21 @@ def test_twenty_concurrent_completions_give_exactly_one_success(client, live_ser
     history = client.get(f"/api/v1/process-instances/{instance['id']}/history").json
     assert [e["type"] for e in history].count("task_completed") == 1
     assert [e["type"] for e in history].count("instance_completed") == 1
+
+
+def test_healthz_says_which_part_is_down(database_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("BATON_VAR_DIR", str(tmp_path))
+    from web import create_app
+    app = create_app({"DATABASE_URL": database_url, "REDIS_URL": "redis://127.0.0.1:1/0", "SECRET_KEY": "t"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["status"] == "degraded"
+    assert response.json["db"] == "ok" and response.json["redis"].startswith("error")
+
+
+def test_oversized_upload_is_413(client, app):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    big = {"file": [(__import__("io").BytesIO(b"x" * 4096), "big.bpmn")]}
+    response = client.post("/api/v1/deployments", data=big, content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert response.json["error"]["code"] == "too_large"
