@@ -39,24 +39,32 @@ start_bg() {   # start_bg NAME LOGFILE|- CMD...; sets $last_pid
     names+=("$name")
 }
 
+stop_group() {  # stop_group PID...: TERM each process group, up to 10 s grace, then KILL
+    local pid
+    for pid in "$@"; do
+        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    done
+    for _ in $(seq 50); do
+        local alive=0
+        for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        ((alive)) || break
+        sleep 0.2
+    done
+    for pid in "$@"; do
+        kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    done
+}
+
 stop_all() {
     local status=$?
     trap - EXIT INT TERM
     if ((${#pids[@]})); then
         log "stopping ${names[*]}"
-        local pid
-        for pid in "${pids[@]}"; do
-            kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-        done
-        for _ in $(seq 50); do   # up to 10 s for a clean shutdown
-            local alive=0
-            for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-            ((alive)) || break
-            sleep 0.2
-        done
-        for pid in "${pids[@]}"; do
-            kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-        done
+        # Redis goes last: the worker and the server still talk to it while they shut down.
+        local pid others=()
+        for pid in "${pids[@]}"; do [[ $pid == "$redis_pid" ]] || others+=("$pid"); done
+        ((${#others[@]})) && stop_group "${others[@]}"
+        [[ -n $redis_pid ]] && stop_group "$redis_pid"
         wait 2>/dev/null || true
     fi
     exit "$status"
