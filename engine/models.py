@@ -2,8 +2,8 @@
 import uuid
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String,
-                        Text, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, DateTime as SQLDateTime, ForeignKey, Index, Integer, LargeBinary,
+                        String, Text, TypeDecorator, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -13,6 +13,20 @@ def new_id():
 
 def utcnow():
     return datetime.now(timezone.utc)
+
+
+class DateTime(TypeDecorator):
+    """Timezone-aware UTC on the way out, on every database: SQLite forgets the offset it was given."""
+    impl = SQLDateTime(timezone=True)
+    cache_ok = True
+
+    def __init__(self, timezone=True):
+        super().__init__()
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
 
 
 class Base(DeclarativeBase):
@@ -27,6 +41,8 @@ class User(Base):
     display_name: Mapped[str | None] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     groups: Mapped[list] = mapped_column(JSON, default=list)
+    # What the pages let a person do: "designer", "operator", "user" (is_admin implies all of them).
+    roles: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -148,3 +164,14 @@ class Incident(Base):
     state: Mapped[str] = mapped_column(String(20), default="open", index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TaskNote(Base):
+    """A remark people leave on a task; closing reasons are notes too, so one list tells the story."""
+    __tablename__ = "task_notes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("user_tasks.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str | None] = mapped_column(String(150))
+    kind: Mapped[str] = mapped_column(String(20), default="note")  # "note", "completed" or "skipped"
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,5 +1,6 @@
 """Starting instances, completing their user tasks, cancelling, history — through the API."""
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -213,3 +214,36 @@ def test_dates_and_decimals_from_scripts_round_trip(client):
     final = client.get(f"/api/v1/process-instances/{instance['id']}").json
     assert final["state"] == "completed"
     assert final["variables"]["opened"] == "2026-01-05" and final["variables"]["price"] == 12.5
+
+
+def test_an_escape_that_reaches_run_time_ends_in_an_incident_and_never_runs(client, uow):
+    """Defence in depth: a hostile model stored without the deployment check (say, by an older release)."""
+    import hashlib
+
+    from bpmn.reader import read_models
+    from engine import state as engine_state
+    from engine.models import Deployment, ProcessDefinition
+    from tests.conftest import model_files
+
+    marker = Path("/tmp/baton-escape-marker-runtime")
+    marker.unlink(missing_ok=True)
+    files = model_files("hostile_script.bpmn", "review-schema.json")
+    source = files[0][1].decode().replace("/tmp/baton-escape-marker", str(marker))
+    parsed = read_models([("hostile_script.bpmn", source.encode()), files[1]]).processes["hostile_script"]
+    deployment = Deployment(name="legacy")
+    uow.session.add(deployment)
+    uow.session.flush()
+    uow.session.add(ProcessDefinition(key="hostile_script", version=1, name="legacy", deployment_id=deployment.id,
+                                      resource_name="hostile_script.bpmn", content_hash=hashlib.sha256(b"x").hexdigest(),
+                                      bpmn_xml=source, spec_json=engine_state.dump_specs(parsed.spec, {})))
+    uow.commit()
+
+    instance = client.post("/api/v1/process-definitions/hostile_script/start", json={"variables": {"amount": 5}}).json
+    task = open_task(client, instance["id"])
+    done = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"variables": {"approved": True}})
+    assert done.status_code == 200
+    after = client.get(f"/api/v1/process-instances/{instance['id']}").json
+    assert after["state"] == "error"
+    assert after["incidents"][0]["element_id"] == "Script_approved"
+    assert "_" in after["incidents"][0]["message"]
+    assert not marker.exists()

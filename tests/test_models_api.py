@@ -1,4 +1,6 @@
 """Deploying models and reading definitions through the API."""
+from pathlib import Path
+
 from tests.conftest import MODELS, deploy
 
 
@@ -51,8 +53,13 @@ def test_xml_syntax_error_names_file_and_line_and_stores_nothing(client):
     assert client.get("/api/v1/process-definitions").json == []
 
 
+MARKER = Path("/tmp/baton-escape-marker")
+
+
 def test_hostile_script_is_refused_at_deployment_with_the_element(client):
+    MARKER.unlink(missing_ok=True)
     response = deploy(client, "hostile_script.bpmn", "review-schema.json")
+    assert not MARKER.exists()
     assert response.status_code == 422
     details = response.json["error"]["details"]
     assert any(d["element_id"] == "Script_approved" and d["line"] for d in details), details
@@ -60,7 +67,9 @@ def test_hostile_script_is_refused_at_deployment_with_the_element(client):
 
 
 def test_hostile_gateway_condition_is_refused_at_deployment(client):
+    MARKER.unlink(missing_ok=True)
     response = deploy(client, "hostile_condition.bpmn", "review-schema.json")
+    assert not MARKER.exists()
     assert response.status_code == 422
     assert any(d["element_id"] == "Gateway_decision" for d in response.json["error"]["details"])
 
