@@ -10,10 +10,10 @@ from . import runtime, state
 from .deployments import get_definition_row
 from .errors import BadRequest, Conflict, NotFound
 from .forms import build_form
+from .paging import check_paging
 from .models import HistoryEvent, Incident, ProcessDefinition, ProcessInstance, TaskCandidate, UserTask, utcnow
 
 STATES = ("running", "completed", "cancelled", "error")
-MAX_PER_PAGE = 200
 
 
 def as_dict(row, incidents=None):
@@ -164,7 +164,7 @@ def get(uow, instance_id):
 def list_instances(uow, definition_key=None, state=None, business_key=None, page=1, per_page=50):
     if state is not None and state not in STATES:
         raise BadRequest(f"'state' must be one of {', '.join(STATES)}")
-    page, per_page = _paging(page, per_page)
+    page, per_page = check_paging(page, per_page)
     query = select(ProcessInstance)
     if definition_key:
         query = query.where(ProcessInstance.definition_key == definition_key)
@@ -176,16 +176,6 @@ def list_instances(uow, definition_key=None, state=None, business_key=None, page
     rows = uow.session.scalars(query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id)
                                .offset((page - 1) * per_page).limit(per_page))
     return {"items": [as_dict(r) for r in rows], "total": total, "page": page, "per_page": per_page}
-
-
-def _paging(page, per_page):
-    try:
-        page, per_page = int(page), int(per_page)
-    except (TypeError, ValueError):
-        raise BadRequest("'page' and 'per_page' must be whole numbers") from None
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise BadRequest(f"'page' must be ≥ 1 and 'per_page' between 1 and {MAX_PER_PAGE}")
-    return page, per_page
 
 
 def cancel(uow, instance_id, reason=None, user=None):

@@ -5,7 +5,8 @@ from sqlalchemy import or_, select, update
 
 from . import forms, runtime, state
 from .errors import BadRequest, Conflict, Forbidden, NotFound
-from .instances import MAX_PER_PAGE, check_variables, get_row, incident_as_dict, parse_id, record, save
+from .instances import check_variables, get_row, incident_as_dict, parse_id, record, save
+from .paging import check_paging
 from .models import ProcessDefinition, ProcessInstance, TaskCandidate, UserTask, utcnow
 
 TASK_STATES = ("open", "completed", "cancelled")
@@ -31,12 +32,7 @@ def list_tasks(uow, assignee=None, candidate_group=None, candidate_user=None, pr
                state="open", page=1, per_page=50):
     if state is not None and state not in TASK_STATES:
         raise BadRequest(f"'state' must be one of {', '.join(TASK_STATES)}")
-    try:
-        page, per_page = int(page), int(per_page)
-    except (TypeError, ValueError):
-        raise BadRequest("'page' and 'per_page' must be whole numbers") from None
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise BadRequest(f"'page' must be ≥ 1 and 'per_page' between 1 and {MAX_PER_PAGE}")
+    page, per_page = check_paging(page, per_page)
     query = select(UserTask, ProcessInstance).join(ProcessInstance, ProcessInstance.id == UserTask.instance_id)
     if state:
         query = query.where(UserTask.state == state)
