@@ -1,4 +1,6 @@
 """The database connection, configured once per process (like Flask's get_db, without Flask)."""
+import os
+
 from sqlalchemy import create_engine, event
 from sqlalchemy.orm import sessionmaker
 
@@ -17,6 +19,7 @@ def configure(url):
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     kwargs = {}
+    ensure_sqlite_directory(url)
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
@@ -27,6 +30,14 @@ def configure(url):
     _engine, _url = engine, requested
     _session_factory = sessionmaker(bind=engine, expire_on_commit=False)
     return engine
+
+
+def ensure_sqlite_directory(url):
+    """SQLite creates the file but not its folder; a fresh DATABASE_URL=sqlite:///var/x.db should just work."""
+    from sqlalchemy.engine import make_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
 
 
 def _sqlite_pragmas(dbapi_connection, _record):

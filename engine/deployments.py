@@ -6,8 +6,9 @@ from sqlalchemy import func, select
 
 from bpmn import reader
 from bpmn.problems import InvalidModel as ModelProblems, Problem
+from bpmn.tasks import user_task_info
 
-from . import state
+from . import state, subscriptions
 from .errors import BadRequest, InvalidModel, NotFound
 from .forms import check_schema
 from .models import Deployment, ProcessDefinition, Resource, new_id
@@ -35,6 +36,7 @@ def deploy(uow, files, name=None, user=None):
     resolved = {}
     for parsed in models.processes.values():
         problems += script_problems(parsed, models.documents)
+        problems += _missing_form_files(uow.session, parsed, models)
         try:
             resolved[parsed.key] = _resolve_called(uow, parsed, models)
         except ModelProblems as exc:
@@ -42,14 +44,11 @@ def deploy(uow, files, name=None, user=None):
     if problems:
         raise _invalid(problems)
 
-    resource_digest = hashlib.sha256()
-    for file_name, data in sorted(models.resources.items()):
-        resource_digest.update(file_name.encode() + b"\0" + data)
     deployment = Deployment(id=new_id(), name=name or ", ".join(n for n, _ in files)[:255], created_by=user)
     results, new_rows = [], []
     for key, parsed in models.processes.items():
         spec_json = resolved[key]
-        content_hash = hashlib.sha256(spec_json.encode() + resource_digest.digest()).hexdigest()
+        content_hash = _content_hash(parsed, models, spec_json)
         latest = _latest(uow.session, key)
         if latest is not None and latest.content_hash == content_hash:
             results.append(latest)
@@ -68,10 +67,45 @@ def deploy(uow, files, name=None, user=None):
         uow.session.flush()
         uow.session.add_all(Resource(deployment_id=deployment.id, name=n, content=d) for n, d in files)
         uow.session.add_all(new_rows)
+        subscriptions.sync_start_subscriptions(uow.session, new_rows)
         uow.commit()
         shown = deployment
     return {"id": shown.id, "name": shown.name, "created_at": shown.created_at.isoformat(),
             "process_definitions": [definition_as_dict(r) for r in results]}, bool(new_rows)
+
+
+def _form_files(parsed):
+    """(file name, element id) of every form file the process's user tasks name."""
+    for spec in [parsed.spec] + [s for s in parsed.subprocess_specs.values() if s]:
+        for task_spec in spec.task_specs.values():
+            if not getattr(task_spec, "manual", False):
+                continue
+            info = user_task_info(task_spec)
+            for file_name in (info.form_schema_file, info.form_ui_schema_file):
+                if file_name:
+                    yield file_name, task_spec.bpmn_id
+
+
+def _missing_form_files(session, parsed, models):
+    """A form named by the model must be in this upload or deployed earlier, or the task has no form."""
+    problems = []
+    for file_name, element_id in _form_files(parsed):
+        if file_name in models.resources or session.scalar(
+                select(Resource.id).where(Resource.name == file_name).limit(1)) is not None:
+            continue
+        problems.append(Problem(parsed.file, f"form file '{file_name}' is named by the task but is not in this "
+                                "upload nor deployed earlier; add it to the upload", element_id=element_id))
+    return problems
+
+
+def _content_hash(parsed, models, spec_json):
+    """Any byte of the process's own file or of the forms it names makes a new version; other files do not."""
+    digest = hashlib.sha256(models.documents[parsed.file].encode())
+    digest.update(spec_json.encode())
+    for file_name in sorted({f for f, _ in _form_files(parsed)}):
+        if file_name in models.resources:
+            digest.update(b"\0" + file_name.encode() + b"\0" + models.resources[file_name])
+    return digest.hexdigest()
 
 
 def _check_upload(files):
@@ -84,7 +118,7 @@ def _check_upload(files):
     if bad:
         raise InvalidModel("unsupported file type", details=[
             {"file": n or "(no name)", "line": None, "element_id": None,
-             "message": "expected .bpmn, .bpmn20.xml, .dmn, .form or .json"} for n in bad])
+             "message": "expected .bpmn, .bpmn20.xml, .xml, .dmn, .form or .json"} for n in bad])
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise BadRequest(f"the same file name was sent twice: {', '.join(duplicates)}")

@@ -15,4 +15,6 @@ def alembic_config(url):
 
 
 def upgrade(url, revision="head"):
+    from .db import ensure_sqlite_directory
+    ensure_sqlite_directory(url)
     command.upgrade(alembic_config(url), revision)

@@ -30,8 +30,10 @@ def as_dict(row, instance=None, with_variables=False):
 
 def list_tasks(uow, assignee=None, candidate_group=None, candidate_user=None, process_instance_id=None,
                state="open", page=1, per_page=50):
+    if state in ("", "all"):
+        state = None
     if state is not None and state not in TASK_STATES:
-        raise BadRequest(f"'state' must be one of {', '.join(TASK_STATES)}")
+        raise BadRequest(f"'state' must be one of {', '.join(TASK_STATES)} or all")
     page, per_page = check_paging(page, per_page)
     query = select(UserTask, ProcessInstance).join(ProcessInstance, ProcessInstance.id == UserTask.instance_id)
     if state:
@@ -115,8 +117,12 @@ def assign(uow, task_id, assignee, user, is_admin=False):
     if assignee is not None and (not isinstance(assignee, str) or not assignee.strip()):
         raise BadRequest("'assignee' must be a user name or null")
     row = _get(uow, task_id)
-    if not is_admin and row.assignee not in (None, user.username):
-        raise Forbidden("only the assignee or an admin can reassign this task")
+    if not is_admin:
+        # Without admin rights a person may only hand on a task they hold, or take one they may claim.
+        holds = row.assignee == user.username
+        takes = row.assignee is None and assignee == user.username and _may_act(row, user, False)
+        if not (holds or takes):
+            raise Forbidden("only the assignee or an admin can assign this task")
     return _set_assignee(uow, task_id, assignee, False, user, "task_assigned")
 
 

@@ -63,3 +63,13 @@ def test_errors_are_one_line_and_exit_1(run, args, message):
 
 def test_usage_error_exits_2(run):
     assert run("deploy").returncode == 2
+
+
+def test_database_errors_are_one_line(tmp_path):
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path}/not-migrated/b.db", BATON_VAR_DIR=str(tmp_path))
+    result = subprocess.run([BATON, "token", "create", "admin"], env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.startswith("baton: database error") and "Traceback" not in result.stderr
+    upgraded = subprocess.run([BATON, "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120)
+    assert upgraded.returncode == 0, upgraded.stderr

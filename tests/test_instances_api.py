@@ -247,3 +247,51 @@ def test_an_escape_that_reaches_run_time_ends_in_an_incident_and_never_runs(clie
     assert after["incidents"][0]["element_id"] == "Script_approved"
     assert "_" in after["incidents"][0]["message"]
     assert not marker.exists()
+
+
+def test_a_non_candidate_cannot_take_a_task_by_assigning_it(client, app, deployed):
+    from engine import users
+    from engine.uow import unit_of_work
+    with unit_of_work() as work:
+        users.create_user(work, "outsider", "outsider-pass", groups=["sales"])
+    with unit_of_work() as work:
+        token = users.create_token(work, "outsider")
+    with unit_of_work() as work:
+        users.create_user(work, "manager", "manager-pass", groups=["managers"])
+    with unit_of_work() as work:
+        manager_token = users.create_token(work, "manager")
+    instance = start(client, variables={"amount": 250}).json
+    task = open_task(client, instance["id"])
+    outsider = app.test_client()
+    outsider.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    refused = outsider.post(f"/api/v1/tasks/{task['id']}/assign", json={"assignee": "outsider"})
+    assert refused.status_code == 403
+    assert outsider.post(f"/api/v1/tasks/{task['id']}/complete",
+                         json={"variables": {"approved": True}}).status_code == 403
+    assert client.get(f"/api/v1/tasks/{task['id']}").json["assignee"] is None
+    manager = app.test_client()
+    manager.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {manager_token}"
+    taken = manager.post(f"/api/v1/tasks/{task['id']}/assign", json={"assignee": "manager"})
+    assert taken.status_code == 200 and taken.json["assignee"] == "manager"
+
+
+def test_all_task_states_in_one_list(client, deployed):
+    instance = start(client, variables={"amount": 250}).json
+    task = open_task(client, instance["id"])
+    client.post(f"/api/v1/tasks/{task['id']}/complete", json={"variables": {"approved": True}})
+    assert [t["state"] for t in client.get("/api/v1/tasks?state=all").json] == ["completed"]
+    assert client.get("/api/v1/tasks?state=bogus").status_code == 400
+
+
+def test_a_form_file_that_is_not_deployed_is_refused(client):
+    response = deploy(client, "approval.bpmn")
+    assert response.status_code == 422
+    [detail] = response.json["error"]["details"]
+    assert detail["element_id"] == "Task_review" and "review-schema.json" in detail["message"]
+
+
+def test_files_the_process_does_not_use_do_not_make_a_new_version(client):
+    first = deploy(client, "approval.bpmn", "review-schema.json").json
+    again = deploy(client, "approval.bpmn", "review-schema.json", "order-schema.json")
+    assert again.status_code == 200
+    assert again.json["process_definitions"][0]["id"] == first["process_definitions"][0]["id"]

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine import db, settings
 from engine.errors import ServiceError
@@ -28,6 +29,10 @@ def _with_uow(service, *args, **kwargs):
     except ServiceError as exc:
         details = "".join(f"\n  {_where(d)}{d.get('message', '')}" for d in exc.details if isinstance(d, dict))
         raise Fail(exc.message + details) from None
+    except SQLAlchemyError as exc:
+        # Typically a database that is not there or not migrated: say which, without a traceback.
+        first_line = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise Fail(f"database error: {first_line} (is DATABASE_URL right, and did 'baton db upgrade' run?)") from None
 
 
 def _where(detail):
@@ -60,9 +65,12 @@ def worker(burst):
     """Run an RQ worker for Baton's jobs."""
     from rq import Worker
 
+    from worker import scheduler
     from worker.queue import connection, get_queue
     _database()
     url = settings.redis_url()
+    if not burst:
+        scheduler.start(connection(url))   # fires due timers every BATON_TIMER_INTERVAL seconds
     Worker([get_queue(url)], connection=connection(url)).work(burst=burst, with_scheduler=True)
 
 
