@@ -10,7 +10,7 @@ Two independent layers; each alone should stop an escape:
 2. What passes runs in a long-lived child *process* (a fresh interpreter, not a
    fork, started with `-I -S` and an empty environment, so none of the
    server's memory, secrets or site-packages are in it). It has a curated
-   builtins dict, only plain data in its namespace, no free file descriptors,
+   builtins dict (plus the FEEL/JUEL helpers of bpmn/expressions/runtime.py), only plain data in its namespace, no free file descriptors,
    no file size, capped address space and CPU, and the parent kills it when a
    call exceeds its wall-clock timeout.
 
@@ -25,6 +25,7 @@ import collections
 import datetime
 import decimal
 import functools
+import importlib.util
 import io
 import math
 import os
@@ -51,6 +52,11 @@ _STARTUP_TIMEOUT = 30.0
 _MAX_IDLE_CHILDREN = 8
 _MAX_DEPTH = 100
 _FILENAME = "<string>"  # what SpiffWorkflow's own engine uses for script frames
+# FEEL/JUEL semantics as plain functions (`feel.add`, `juel.eq`, ...) for translated
+# expressions. The child loads it by path: started with -I -S it has no sys.path to
+# our packages, and must not get one.
+HELPERS_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                            "bpmn", "expressions", "runtime.py")
 
 
 class SandboxError(Exception):
@@ -195,12 +201,29 @@ def _check(source, mode):
 
 
 def check_source(source, mode):
-    """Static validation; returns human-readable problems, [] when the source is acceptable."""
+    """Static validation; returns human-readable problems, [] when the source is acceptable.
+
+    An expression in JUEL (`${...}`) or FEEL (`= ...`) is checked as the Python it translates to.
+    """
     if mode not in ("exec", "eval"):
         raise ValueError(f"mode must be 'exec' or 'eval', not {mode!r}")
     if not isinstance(source, str):
         return [f"line 1: source must be a string, not {type(source).__name__}"]
+    try:
+        source, _ = _as_python(source, mode)
+    except SyntaxError as exc:
+        return [f"line 1: syntax error: {getattr(exc, 'reason', exc.msg)}"]
     return list(_check(source, mode))
+
+
+def _as_python(source, mode):
+    """(Python source, whether it was translated) for an expression in any of the model languages."""
+    text = source.lstrip()
+    if mode != "eval" or not (text.startswith(("${", "#{")) or (text.startswith("=") and not text.startswith("=="))):
+        return source, False
+    # Only the parent gets here; the child (no sys.path to our packages) is sent Python.
+    from bpmn.expressions import translate
+    return translate(source), True
 
 
 # --------------------------------------------------------------------------
@@ -297,7 +320,15 @@ def _internal_import(name, globals=None, locals=None, fromlist=(), level=0):
     raise ImportError(f"import of {name!r} is not allowed")
 
 
-def _safe_builtins():
+def _load_helpers(path):
+    """The namespaces a helper module offers; loaded before the child hardens, as it opens a file."""
+    spec = importlib.util.spec_from_file_location("baton_expression_runtime", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.namespaces()
+
+
+def _safe_builtins(helpers=None):
     math_ns = types.SimpleNamespace(**{name: getattr(math, name) for name in (
         "ceil", "floor", "trunc", "sqrt", "exp", "log", "log10", "log2", "fabs",
         "isclose", "isfinite", "isnan", "prod", "fsum", "pi", "e", "inf", "nan")})
@@ -313,17 +344,18 @@ def _safe_builtins():
     safe.update(math=math_ns, Decimal=decimal.Decimal,
                 datetime=datetime.datetime, date=datetime.date, time=datetime.time,
                 timedelta=datetime.timedelta, timezone=datetime.timezone)
+    safe.update(helpers or {})
     return safe
 
 
 class _Child:
     """State of the child process's server loop."""
 
-    def __init__(self, memory_limit, cpu_seconds, max_result_bytes):
+    def __init__(self, memory_limit, cpu_seconds, max_result_bytes, helpers_path=None):
         self.memory_limit = memory_limit
         self.cpu_seconds = cpu_seconds
         self.max_result_bytes = max_result_bytes
-        self.builtins = _safe_builtins()
+        self.builtins = _safe_builtins(_load_helpers(helpers_path) if helpers_path else None)
         self.compiled = {}
 
     def harden(self):
@@ -450,8 +482,8 @@ def _script_line(exc):
 
 
 def _child_main(argv):
-    rfd, wfd, memory_limit, cpu_seconds, max_result = (int(a) for a in argv)
-    child = _Child(memory_limit, cpu_seconds, max_result)
+    rfd, wfd, memory_limit, cpu_seconds, max_result = (int(a) for a in argv[:5])
+    child = _Child(memory_limit, cpu_seconds, max_result, argv[5] if len(argv) > 5 else None)
     child.harden()
     child.serve(rfd, wfd)
 
@@ -474,7 +506,7 @@ class _ChildProcess:
         self.rfd, from_child_w = os.pipe()
         args = [sys.executable, "-I", "-S", os.path.abspath(__file__), "--child",
                 str(to_child_r), str(from_child_w), str(memory_limit), str(cpu_seconds),
-                str(max_result_bytes)]
+                str(max_result_bytes), HELPERS_PATH]
         try:
             self.proc = subprocess.Popen(
                 args, pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
@@ -606,7 +638,11 @@ class Sandbox:
         problems = check_source(source, mode)
         if problems:
             raise SandboxRefused.from_problems(problems)
+        source, translated = _as_python(source, mode)
         plain = {k: v for k, v in (context or {}).items() if sendable(k, v)}
+        if translated or "feelvar_" in source:   # DMN cells come already translated
+            from bpmn.expressions import aliases
+            plain.update(aliases(plain))   # "Credit Score" and the like, under the names translation gave them
         payload = pickle.dumps((mode, source, plain), protocol=pickle.HIGHEST_PROTOCOL)
         child = self._acquire()
         try:

@@ -4,6 +4,10 @@ Every expression a model carries (gateway conditions, script tasks, pre/post
 scripts, multi-instance and timer expressions, DMN cells) goes through
 `SandboxEnvironment`; errors come back as `WorkflowTaskException` so the
 caller can turn them into incidents exactly as with `PythonScriptEngine`.
+
+Expressions may be Python, JUEL (`${...}`) or FEEL (`= ...`): the latter two are
+translated to Python by bpmn.expressions first, so one sandbox and one static
+check cover all three.
 """
 import ast
 
@@ -12,12 +16,16 @@ from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from bpmn.expressions import ExpressionSyntaxError, translate, unmangle_text
+
 from .sandbox import SandboxError, SandboxRefused, check_source, get_sandbox, sendable
 
-# The deployer validates every expression of a model before accepting it.
-check_expression = check_source
-
 __all__ = ["SandboxEnvironment", "SandboxScriptEngine", "check_expression"]
+
+
+# The deployer validates every expression of a model before accepting it; the
+# sandbox's check understands JUEL and FEEL as well as Python.
+check_expression = check_source
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
@@ -62,8 +70,9 @@ class SandboxScriptEngine(PythonScriptEngine):
 
     def validate(self, expression):
         # SyntaxError first: DMN's needs_eq() relies on it to tell "> 5" from "5".
-        ast.parse(expression)
-        problems = check_source(expression, "exec")
+        source = translate(expression)   # JUEL/FEEL that does not parse raises a SyntaxError too
+        ast.parse(source)
+        problems = check_source(source, "exec")
         if problems:
             raise SandboxRefused.from_problems(problems, subject=f"Expression '{expression}'")
 
@@ -75,6 +84,11 @@ class SandboxScriptEngine(PythonScriptEngine):
             raise
         except SandboxError as exc:
             raise _task_error(task, f"Error evaluating expression '{expression}': {exc}", exc, expression) from exc
+        except ExpressionSyntaxError as exc:
+            error = WorkflowTaskException(f"Error evaluating expression '{expression}': {exc.reason}",
+                                          task=task, exception=exc)
+            error.error_type = "SyntaxError"
+            raise error from exc
         except Exception as exc:
             raise WorkflowTaskException(
                 f"Error evaluating expression '{expression}': {exc}", task=task, exception=exc) from exc
@@ -91,6 +105,7 @@ class SandboxScriptEngine(PythonScriptEngine):
 
 
 def _task_error(task, message, exc, source):
+    message = unmangle_text(message)
     lines = source.splitlines()
     error_line = lines[exc.lineno - 1] if exc.lineno and 0 < exc.lineno <= len(lines) else ""
     error = WorkflowTaskException(message, task=task, exception=exc,
@@ -98,7 +113,7 @@ def _task_error(task, message, exc, source):
     error.error_type = exc.error_type   # "NameError", "SandboxTimeout", ... rather than our wrapper's name
     if exc.error_type == "NameError":
         hint = WorkflowTaskException.did_you_mean_from_name_error(
-            exc.message.removeprefix("NameError: "), list(task.data.keys()))
+            unmangle_text(exc.message.removeprefix("NameError: ")), list(task.data.keys()))
         if hint:
             error.add_note(hint.strip())
     if exc.lineno and error_line and "\n" in source.strip():
