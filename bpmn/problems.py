@@ -8,6 +8,7 @@ class Problem:
     message: str
     line: int | None = None
     element_id: str | None = None
+    code: str | None = None
 
     def as_dict(self):
         return asdict(self)

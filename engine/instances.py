@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from bpmn.tasks import user_task_info
 
-from . import runtime, state
+from . import events, runtime, state, subscriptions
 from .deployments import get_definition_row
 from .errors import BadRequest, Conflict, NotFound
 from .forms import build_form
@@ -68,6 +68,7 @@ def start(uow, key, variables=None, business_key=None, user=None, version=None):
 def save(uow, row, definition, workflow, result, user, follow_up=True):
     """Write the workflow's new state and everything derived from it; returns open incidents."""
     session = uow.session
+    thrown = events.take_thrown(workflow)
     row.state_json = state.dump_workflow(workflow)
     row.variables = state.to_json_value(runtime.process_variables(workflow))
     row.active_elements = sorted({t.task_spec.bpmn_id for t in runtime.active_tasks(workflow)})
@@ -89,10 +90,12 @@ def save(uow, row, definition, workflow, result, user, follow_up=True):
         row.ended_at = utcnow()
         record(session, row, "instance_completed", user=user)
     _sync_user_tasks(session, row, definition, workflow, user)
+    subscriptions.sync_instance(session, row, definition, workflow)
     # The worker looks again at instances left waiting for events; it does not re-queue itself.
     if follow_up and row.state == "running" and runtime.has_waiting_events(workflow):
         uow.enqueue_after_commit("refresh_instance", row.id)
     session.flush()
+    events.deliver_thrown(uow, row, thrown, user)
     return list(session.scalars(select(Incident).where(Incident.instance_id == row.id, Incident.state == "open")))
 
 
@@ -193,6 +196,7 @@ def cancel(uow, instance_id, reason=None, user=None):
     row.end_reason = reason
     row.active_elements = []
     uow.session.flush()
+    subscriptions.sync_instance(uow.session, row, definition, workflow)
     for task_row in uow.session.scalars(select(UserTask).where(UserTask.instance_id == row.id,
                                                                UserTask.state == "open")):
         task_row.state = "cancelled"

@@ -175,3 +175,40 @@ class TaskNote(Base):
     kind: Mapped[str] = mapped_column(String(20), default="note")  # "note", "completed" or "skipped"
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EventSubscription(Base):
+    """Something waits for a message, a signal or a timer: an instance's catch event, or (with no
+    instance) a start event of the latest version of a process, so events are matched by index."""
+    __tablename__ = "event_subscriptions"
+    __table_args__ = (Index("ix_event_subscriptions_kind_name", "kind", "name", "business_key"),
+                      Index("ix_event_subscriptions_kind_due", "kind", "due_at"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))   # "message", "signal" or "timer"
+    name: Mapped[str | None] = mapped_column(String(255))
+    instance_id: Mapped[str | None] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"),
+                                                    index=True)
+    definition_id: Mapped[str] = mapped_column(ForeignKey("process_definitions.id"), index=True)
+    definition_key: Mapped[str] = mapped_column(String(255), index=True)
+    element_id: Mapped[str] = mapped_column(String(255))
+    # The SpiffWorkflow task that waits; None for start events and event subprocess triggers.
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    business_key: Mapped[str | None] = mapped_column(String(255))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Start timers keep their cycle here ({"cycles": n, "duration": seconds} or {"cron": "..."}).
+    details: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Firing a start timer is a compare-and-set on this column: of several workers, one wins.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class EventSubscriptionKey(Base):
+    """One correlation value of a message subscription, as canonical JSON text, so that matching
+    `correlation_keys` is an indexed lookup."""
+    __tablename__ = "event_subscription_keys"
+    __table_args__ = (Index("ix_event_subscription_keys_key_value", "key", "value"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("event_subscriptions.id", ondelete="CASCADE"),
+                                                 index=True)
+    key: Mapped[str] = mapped_column(String(255))
+    value: Mapped[str] = mapped_column(String(255))

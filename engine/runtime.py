@@ -4,7 +4,10 @@ from dataclasses import dataclass, field
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
+from . import timers
 from .models import utcnow
+
+timers.install()   # ISO literals, cron and the injectable clock for SpiffWorkflow's timers
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 
@@ -40,6 +43,8 @@ def run_until_wait(workflow, result=None):
             result.steps.append(Step(task.task_spec.bpmn_id, task.task_spec.bpmn_name,
                                      type(task.task_spec).__name__, utcnow()))
 
+    from . import events
+    events.watch(workflow)
     try:
         workflow.refresh_timers()
         workflow.do_engine_steps(did_complete_task=did_complete)

@@ -1,4 +1,4 @@
-"""The Flask application: JSON API under /api/v1 and, later, the pages for people."""
+"""The Flask application: JSON API under /api/v1 and the pages for people (web/ui)."""
 from flask import Flask
 
 from engine import db, jobs
@@ -22,7 +22,10 @@ def create_app(config=None):
     errors.init_app(app)
     metrics.init_app(app)
 
-    from .api import deployments, definitions, instances, ops, tasks
-    for module in (ops, deployments, definitions, instances, tasks):
+    from .api import deployments, definitions, events, incidents, instances, ops, tasks
+    for module in (ops, deployments, definitions, instances, tasks, incidents, events):
         app.register_blueprint(module.bp)
+
+    from . import ui
+    ui.init_app(app)   # the pages, and CSRF protection for whatever a browser session sends
     return app

@@ -1,5 +1,5 @@
 """Who is calling: a bearer API token or the session cookie of a logged-in person."""
-from flask import request
+from flask import redirect, request, url_for
 from flask_login import LoginManager, UserMixin, current_user
 
 from engine import users
@@ -16,6 +16,7 @@ class Principal(UserMixin):
         self.username = row.username
         self.is_admin = row.is_admin
         self.groups = list(row.groups or [])
+        self.roles = list(getattr(row, "roles", None) or [])
 
     def get_id(self):
         return str(self.id)
@@ -57,14 +58,20 @@ def is_api_request():
     return request.path.startswith("/api/") or request.path.startswith("/engine-rest")
 
 
-PUBLIC_ENDPOINTS = {"ops.healthz", "static"}
+PUBLIC_ENDPOINTS = {"ops.healthz", "static", "ui_session.login"}
 
 
 def require_login():
-    """Everything but the public endpoints needs a token or a session: 401 otherwise."""
+    """Everything but the public endpoints needs a token or a session: 401 otherwise.
+
+    A person's browser asking for a page is sent to the login form instead, and comes back after.
+    """
     from .errors import error_response
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
+    if not current_user.is_authenticated and not is_api_request() and request.path != "/metrics":
+        target = request.full_path if request.query_string else request.path
+        return redirect(url_for("ui_session.login", next=target))
     if not current_user.is_authenticated:
         response = error_response(401, "unauthorized",
                                   "authentication required: send 'Authorization: Bearer <token>'")

@@ -30,6 +30,14 @@ ENDPOINTS = [
      {"type": "object", "properties": {"assignee": {"type": ["string", "null"]}}}, "200", []),
     ("post", "/api/v1/tasks/{id}/complete", "Complete a task with form data; 422 names each bad field",
      {"type": "object", "properties": {"variables": JSON_OBJECT}}, "200", []),
+    ("post", "/api/v1/messages", "Correlate a message to waiting instances, or start the processes it starts; "
+     "404 when nothing matched", {"type": "object", "required": ["name"], "properties": {
+         "name": {"type": "string"}, "business_key": {"type": "string"},
+         "correlation_keys": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
+         "variables": JSON_OBJECT}}, "200", []),
+    ("post", "/api/v1/signals", "Broadcast a signal to every waiting instance and start the processes it starts",
+     {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "variables": JSON_OBJECT}},
+     "200", []),
     ("get", "/api/v1/openapi.json", "This document", None, "200", []),
     ("get", "/healthz", "Health of the web process, the database and Redis (no authentication)", None, "200", []),
     ("get", "/metrics", "Prometheus metrics", None, "200", []),
