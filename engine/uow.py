@@ -1,10 +1,14 @@
 """A unit of work: one transaction, and the jobs it asked for, sent only once it has committed."""
+import logging
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import db, jobs
 from .errors import Conflict
 
+
+log = logging.getLogger(__name__)
 
 LOST_RACE = "the process instance was changed by another request at the same time; nothing was saved"
 
@@ -45,7 +49,12 @@ class UnitOfWork:
             raise Conflict(f"conflicting write: {exc.orig}") from None
         pending, self._after_commit = self._after_commit, []
         for job_name, args in pending:
-            jobs.dispatch(job_name, *args)
+            try:
+                jobs.dispatch(job_name, *args)
+            except Exception:
+                # The transaction is committed: failing the request now would invite a retry that
+                # duplicates it. The reconciler finds what the lost job should have done.
+                log.exception("could not enqueue %s%r after commit", job_name, args)
 
 
 def unit_of_work():

@@ -42,3 +42,15 @@ def test_jobs_are_dispatched_only_after_commit(database_url):
         assert sent == []
     finally:
         jobs.set_dispatcher(None)
+
+
+def test_a_dead_redis_does_not_fail_a_committed_request(database_url):
+    def dead(name, *args):
+        raise ConnectionError("redis is down")
+    jobs.set_dispatcher(dead)
+    try:
+        with unit_of_work() as uow:
+            uow.enqueue_after_commit("refresh_instance", "x")
+            uow.commit()   # must not raise: the data is already committed
+    finally:
+        jobs.set_dispatcher(None)

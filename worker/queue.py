@@ -9,7 +9,8 @@ QUEUE_NAME = "baton"
 
 @lru_cache(maxsize=8)
 def connection(redis_url):
-    return Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=10)
+    # Short timeouts: a hung Redis must not hold web requests or health checks for long.
+    return Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=3)
 
 
 def get_queue(redis_url):
