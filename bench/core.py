@@ -384,8 +384,9 @@ def parse_args(argv=None):
     parser.add_argument("--warmup", type=int, default=None,
                         help="untimed instances before the first round (default max(30, n/5)); "
                              "each later round is preceded by a fifth of that")
-    parser.add_argument("--postgres-url", help="also measure the service layer on this PostgreSQL database "
-                                               "(its tables are created with the migrations)")
+    parser.add_argument("--postgres-url", help="also measure the service layer on this PostgreSQL database; "
+                                               "use a throwaway one: the migrations run and a model is "
+                                               "deployed and run there")
     parser.add_argument("--redis-url", help="Redis for the HTTP variant's app; default: a dead URL "
                                             f"({DEAD_REDIS_URL})")
     parser.add_argument("--start-services", action="store_true",

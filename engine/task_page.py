@@ -41,7 +41,7 @@ def is_skippable(task_spec):
 
 def may_act(row, user):
     # The same rule tasks.complete enforces, asked before showing the buttons.
-    return tasks._may_act(row, user, bool(user and user.is_admin))
+    return tasks.may_act(row, user, bool(user and user.is_admin))
 
 
 def view(uow, task_id, user, now=None):

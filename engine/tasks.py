@@ -3,7 +3,7 @@ from uuid import UUID
 
 from sqlalchemy import or_, select, update
 
-from . import forms, runtime, state
+from . import form_input, runtime, state
 from .errors import BadRequest, Conflict, Forbidden, NotFound
 from .instances import check_variables, get_row, incident_as_dict, parse_id, record, save
 from .paging import check_paging
@@ -66,7 +66,7 @@ def get(uow, task_id):
     return as_dict(row, instance, with_variables=True)
 
 
-def _may_act(row, user, is_admin):
+def may_act(row, user, is_admin):
     if is_admin or user is None:
         return True
     if row.assignee:
@@ -97,7 +97,7 @@ def _set_assignee(uow, task_id, assignee, expect_unassigned, actor, event):
 
 def claim(uow, task_id, user, is_admin=False):
     row = _get(uow, task_id)
-    if not _may_act(row, user, is_admin):
+    if not may_act(row, user, is_admin):
         raise Forbidden("you are not a candidate for this task")
     if row.assignee == user.username:
         return as_dict(row, uow.session.get(ProcessInstance, row.instance_id))
@@ -120,7 +120,7 @@ def assign(uow, task_id, assignee, user, is_admin=False):
     if not is_admin:
         # Without admin rights a person may only hand on a task they hold, or take one they may claim.
         holds = row.assignee == user.username
-        takes = row.assignee is None and assignee == user.username and _may_act(row, user, False)
+        takes = row.assignee is None and assignee == user.username and may_act(row, user, False)
         if not (holds or takes):
             raise Forbidden("only the assignee or an admin can assign this task")
     return _set_assignee(uow, task_id, assignee, False, user, "task_assigned")
@@ -131,10 +131,10 @@ def complete(uow, task_id, variables, user=None, is_admin=False):
     row = _get(uow, task_id)
     if row.state != "open":
         raise Conflict(f"task is {row.state}, not open")
-    if not _may_act(row, user, is_admin):
+    if not may_act(row, user, is_admin):
         raise Forbidden("this task is assigned to someone else" if row.assignee
                         else "you are not a candidate for this task")
-    forms.validate(row.form, variables)
+    form_input.check(row.form, variables)
     instance = get_row(uow, row.instance_id)
     definition = uow.session.get(ProcessDefinition, instance.definition_id)
     workflow = state.load_workflow(definition.id, definition.spec_json, instance.state_json)

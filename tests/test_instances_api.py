@@ -295,3 +295,21 @@ def test_files_the_process_does_not_use_do_not_make_a_new_version(client):
     again = deploy(client, "approval.bpmn", "review-schema.json", "order-schema.json")
     assert again.status_code == 200
     assert again.json["process_definitions"][0]["id"] == first["process_definitions"][0]["id"]
+
+
+def test_the_api_asks_for_the_same_roles_as_the_pages(client, app, deployed):
+    from engine import users
+    from engine.uow import unit_of_work
+    with unit_of_work() as work:
+        users.create_user(work, "plain", "plain-password")
+    with unit_of_work() as work:
+        token = users.create_token(work, "plain")
+    plain = app.test_client()
+    plain.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    refused = plain.post("/api/v1/deployments", data={"file": [(open(MODELS / "approval.bpmn", "rb"), "a.bpmn")]},
+                         content_type="multipart/form-data")
+    assert refused.status_code == 403 and "designer" in refused.json["error"]["message"]
+    instance = start(plain, variables={"amount": 250}).json
+    assert instance["state"] == "running"
+    assert plain.post(f"/api/v1/process-instances/{instance['id']}/cancel", json={}).status_code == 403
+    assert client.get(f"/api/v1/process-instances/{instance['id']}").json["state"] == "running"

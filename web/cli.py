@@ -117,10 +117,11 @@ def user():
 @click.argument("username")
 @click.option("--admin", is_flag=True)
 @click.option("--groups", default="", help="comma-separated group names")
+@click.option("--roles", default="", help="comma-separated roles: designer, operator (every user has 'user')")
 @click.option("--password-file", type=click.Path(dir_okay=False),
               help="read the password from this file; when it does not exist, generate one and write it there")
 @click.option("--if-missing", is_flag=True, help="do nothing when the user exists")
-def create_user(username, admin, groups, password_file, if_missing):
+def create_user(username, admin, groups, roles, password_file, if_missing):
     """Create a user."""
     from engine import users
     if if_missing and _with_uow(users.find_user, username) is not None:
@@ -137,6 +138,10 @@ def create_user(username, admin, groups, password_file, if_missing):
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
     group_list = [g.strip() for g in groups.split(",") if g.strip()]
     _with_uow(users.create_user, username, password, is_admin=admin, groups=group_list)
+    role_list = [r.strip() for r in roles.split(",") if r.strip()]
+    if role_list:
+        from engine import roles as engine_roles
+        _with_uow(engine_roles.set_roles, username, role_list + (["admin"] if admin else []))
     click.echo(f"user {username} created")
 
 

@@ -38,6 +38,8 @@ ENDPOINTS = [
     ("post", "/api/v1/signals", "Broadcast a signal to every waiting instance and start the processes it starts",
      {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "variables": JSON_OBJECT}},
      "200", []),
+    ("get", "/api/v1/incidents/{id}", "One incident", None, "200", []),
+    ("post", "/api/v1/incidents/{id}/retry", "Retry the failed element of an incident and run on", None, "200", []),
     ("get", "/api/v1/openapi.json", "This document", None, "200", []),
     ("get", "/healthz", "Health of the web process, the database and Redis (no authentication)", None, "200", []),
     ("get", "/metrics", "Prometheus metrics", None, "200", []),

@@ -1,6 +1,7 @@
 """The JSON API. Views parse the request, call one service function and render its result."""
 from flask import request
 
+from engine import roles
 from engine.errors import BadRequest
 from engine.uow import unit_of_work
 
@@ -23,6 +24,11 @@ def call(service, *args, **kwargs):
     """Run one service function inside its own unit of work."""
     with unit_of_work() as uow:
         return service(uow, *args, **kwargs)
+
+
+def require_role(role):
+    """The API asks for the same roles as the pages: designers deploy, operators cancel and retry."""
+    roles.require(caller(), role)
 
 
 def username():

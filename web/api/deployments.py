@@ -5,13 +5,14 @@ from flask import Blueprint, request
 from engine import deployments
 from engine.errors import BadRequest
 
-from . import call, username
+from . import call, require_role, username
 
 bp = Blueprint("deployments", __name__, url_prefix="/api/v1")
 
 
 @bp.post("/deployments")
 def create():
+    require_role("designer")
     parts = request.files.getlist("file")
     if not parts:
         raise BadRequest("send the model files as multipart form parts named 'file'")

@@ -2,7 +2,7 @@ from flask import Blueprint
 
 from engine import incidents
 
-from . import call, json_body, username
+from . import call, json_body, require_role, username
 
 bp = Blueprint("incidents", __name__, url_prefix="/api/v1/incidents")
 
@@ -14,4 +14,5 @@ def show(incident_id):
 
 @bp.post("/<incident_id>/retry")
 def retry(incident_id):
+    require_role("operator")
     return call(incidents.retry_incident, incident_id, username(), json_body().get("variables"))

@@ -2,7 +2,7 @@ from flask import Blueprint, request
 
 from engine import instances
 
-from . import call, json_body, username
+from . import call, json_body, require_role, username
 
 bp = Blueprint("instances", __name__, url_prefix="/api/v1/process-instances")
 
@@ -21,6 +21,7 @@ def show(instance_id):
 
 @bp.post("/<instance_id>/cancel")
 def cancel(instance_id):
+    require_role("operator")
     return call(instances.cancel, instance_id, json_body().get("reason"), user=username())
 
 
