@@ -67,7 +67,7 @@ def deploy(uow, files, name=None, user=None):
         uow.session.flush()
         uow.session.add_all(Resource(deployment_id=deployment.id, name=n, content=d) for n, d in files)
         uow.session.add_all(new_rows)
-        subscriptions.sync_start_subscriptions(uow.session, new_rows)
+        subscriptions.deployed(uow.session, new_rows)
         uow.commit()
         shown = deployment
     return {"id": shown.id, "name": shown.name, "created_at": shown.created_at.isoformat(),

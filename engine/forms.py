@@ -8,10 +8,21 @@ from .errors import Invalid
 from .models import Resource
 
 
+_RESOURCE_CACHE = {}   # (deployment id, name) -> bytes: a deployment's files never change
+_RESOURCE_CACHE_SIZE = 1024
+
+
 def load_resource(session, deployment_id, name):
     """A deployed file by name: from the same deployment first, else the newest one deployed."""
+    content = _RESOURCE_CACHE.get((deployment_id, name))
+    if content is not None:
+        return content
     row = session.scalar(select(Resource).where(Resource.deployment_id == deployment_id, Resource.name == name))
-    if row is None:
+    if row is not None:
+        if len(_RESOURCE_CACHE) >= _RESOURCE_CACHE_SIZE:
+            _RESOURCE_CACHE.clear()
+        _RESOURCE_CACHE[(deployment_id, name)] = row.content
+    else:
         row = session.scalar(select(Resource).where(Resource.name == name).order_by(Resource.id.desc()))
     return row.content if row is not None else None
 

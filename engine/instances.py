@@ -11,7 +11,7 @@ from .deployments import get_definition_row
 from .errors import BadRequest, Conflict, NotFound
 from .forms import build_form
 from .paging import check_paging
-from .models import HistoryEvent, Incident, ProcessDefinition, ProcessInstance, TaskCandidate, UserTask, utcnow
+from .models import new_id, HistoryEvent, Incident, ProcessDefinition, ProcessInstance, TaskCandidate, UserTask, utcnow
 
 STATES = ("running", "completed", "cancelled", "error")
 
@@ -51,59 +51,68 @@ def start(uow, key, variables=None, business_key=None, user=None, version=None):
         raise BadRequest("'business_key' must be a string of at most 255 characters")
     definition = get_definition_row(uow, key, version)
     started_at = utcnow()
-    workflow = state.new_workflow(definition.id, definition.spec_json)
+    workflow = state.new_workflow(definition.id, lambda: definition.spec_json)
     workflow.get_next_task(spec_name="Start").data.update(variables)
     result = runtime.run_until_wait(workflow)
-    row = ProcessInstance(definition_id=definition.id, definition_key=definition.key,
+    row = ProcessInstance(id=new_id(), definition_id=definition.id, definition_key=definition.key,
                           definition_version=definition.version, business_key=business_key,
-                          state="running", state_json="{}", started_by=user, started_at=started_at)
+                          state="running", started_by=user, started_at=started_at)
     uow.session.add(row)
-    uow.session.flush()
-    record(uow.session, row, "instance_started", user=user, at=started_at, details={"business_key": business_key})
-    incidents = save(uow, row, definition, workflow, result, user)
+    history = [_event(row, "instance_started", user=user, at=started_at, details={"business_key": business_key})]
+    incidents = save(uow, row, definition, workflow, result, user, history=history, new=True)
     uow.commit()
     return as_dict(row, incidents)
 
 
-def save(uow, row, definition, workflow, result, user, follow_up=True):
+def save(uow, row, definition, workflow, result, user, follow_up=True, history=None, new=False):
     """Write the workflow's new state and everything derived from it; returns open incidents."""
     session = uow.session
+    history = history if history is not None else []
     thrown = events.take_thrown(workflow)
     row.state_json = state.dump_workflow(workflow)
-    row.variables = state.to_json_value(runtime.process_variables(workflow))
-    row.active_elements = sorted({t.task_spec.bpmn_id for t in runtime.active_tasks(workflow)})
-    # The flush orders the instance's versioned UPDATE before the rows that refer to it, so a lost
-    # optimistic-locking race fails here, before anything else is written.
-    session.flush()
+    snap = runtime.snapshot(workflow)
+    row.variables = state.to_json_value(snap.variables)
+    row.active_elements = sorted({t.task_spec.bpmn_id for t in snap.active})
     for step in result.steps:
-        record(session, row, "element_completed", step.element_id, step.element_name, user, at=step.at,
-               details={"type": step.element_type})
+        history.append(_event(row, "element_completed", step.element_id, step.element_name, user, at=step.at,
+                              details={"type": step.element_type}))
+    incident = None
     if result.error is not None:
         row.state = "error"
         message = runtime.error_message(result.error)
-        session.add(Incident(instance_id=row.id, element_id=result.error_element_id,
-                             element_name=result.error_element_name, message=message))
-        record(session, row, "incident_created", result.error_element_id, result.error_element_name, user,
-               details={"message": message})
+        incident = Incident(id=new_id(), instance_id=row.id, element_id=result.error_element_id,
+                            element_name=result.error_element_name, message=message)
+        history.append(_event(row, "incident_created", result.error_element_id, result.error_element_name, user,
+                              details={"message": message}))
     elif workflow.is_completed():
         row.state = "completed"
         row.ended_at = utcnow()
-        record(session, row, "instance_completed", user=user)
-    _sync_user_tasks(session, row, definition, workflow, user)
+        history.append(_event(row, "instance_completed", user=user))
+    with session.no_autoflush:
+        # Without autoflush the query sees the database; drop rows this unit of work already closed.
+        open_rows = {} if new else {t.id: t for t in session.scalars(
+            select(UserTask).where(UserTask.instance_id == row.id, UserTask.state == "open")) if t.state == "open"}
+    # The flush orders the instance's versioned UPDATE before the rows that refer to it, so a lost
+    # optimistic-locking race fails here, before anything else is written.
+    session.flush()
+    if incident is not None:
+        session.add(incident)
+    _sync_user_tasks(session, row, definition, snap.ready_user_tasks, user, open_rows, history)
     subscriptions.sync_instance(session, row, definition, workflow)
     # The worker looks again at instances left waiting for events; it does not re-queue itself.
-    if follow_up and row.state == "running" and runtime.has_waiting_events(workflow):
+    if follow_up and row.state == "running" and snap.has_waiting_events:
         uow.enqueue_after_commit("refresh_instance", row.id)
     session.flush()
+    if history:
+        session.execute(HistoryEvent.__table__.insert(), history)
     events.deliver_thrown(uow, row, thrown, user)
+    if new and incident is None:
+        return []
     return list(session.scalars(select(Incident).where(Incident.instance_id == row.id, Incident.state == "open")))
 
 
-def _sync_user_tasks(session, row, definition, workflow, user):
-    ready = {} if row.state in ("completed", "cancelled") else \
-        {str(t.id): t for t in runtime.ready_user_tasks(workflow)}
-    open_rows = {t.id: t for t in session.scalars(
-        select(UserTask).where(UserTask.instance_id == row.id, UserTask.state == "open"))}
+def _sync_user_tasks(session, row, definition, ready_tasks, user, open_rows, history):
+    ready = {} if row.state in ("completed", "cancelled") else {str(t.id): t for t in ready_tasks}
     for task_id, task_row in open_rows.items():
         if task_id not in ready:
             # Closed by the engine (a boundary event, cancellation...): not by a person.
@@ -121,8 +130,13 @@ def _sync_user_tasks(session, row, definition, workflow, user):
         task_row.candidates = ([TaskCandidate(kind="user", name=n) for n in info.candidate_users]
                                + [TaskCandidate(kind="group", name=n) for n in info.candidate_groups])
         session.add(task_row)
-        record(session, row, "task_created", task_row.element_id, task_row.name, user,
-               details={"task_id": task_id})
+        history.append(_event(row, "task_created", task_row.element_id, task_row.name, user,
+                              details={"task_id": task_id}))
+
+
+def _event(row, type_, element_id=None, element_name=None, user=None, at=None, details=None):
+    return dict(instance_id=row.id, type=type_, element_id=element_id, element_name=element_name,
+                user=user, at=at or utcnow(), details=details)
 
 
 def _parse_due(value):
@@ -188,7 +202,7 @@ def cancel(uow, instance_id, reason=None, user=None):
     if row.state not in ("running", "error"):
         raise Conflict(f"process instance is {row.state}; only running instances can be cancelled")
     definition = uow.session.get(ProcessDefinition, row.definition_id)
-    workflow = state.load_workflow(definition.id, definition.spec_json, row.state_json)
+    workflow = state.load_workflow(definition.id, lambda: definition.spec_json, row.state_json)
     workflow.cancel()
     row.state_json = state.dump_workflow(workflow)
     row.state = "cancelled"
@@ -223,7 +237,7 @@ def refresh(uow, instance_id):
     if row.state != "running":
         return as_dict(row)
     definition = uow.session.get(ProcessDefinition, row.definition_id)
-    workflow = state.load_workflow(definition.id, definition.spec_json, row.state_json)
+    workflow = state.load_workflow(definition.id, lambda: definition.spec_json, row.state_json)
     result = runtime.run_until_wait(workflow)
     incidents = save(uow, row, definition, workflow, result, None, follow_up=False)
     uow.commit()

@@ -86,9 +86,9 @@ class ProcessDefinition(Base):
     deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"), index=True)
     resource_name: Mapped[str] = mapped_column(String(255))
     content_hash: Mapped[str] = mapped_column(String(64))
-    bpmn_xml: Mapped[str] = mapped_column(Text)
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
     # The serialized process spec with its called processes, stored once per version.
-    spec_json: Mapped[str] = mapped_column(Text)
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -4,10 +4,11 @@ from dataclasses import dataclass, field
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import timers
+from . import event_subprocesses, timers
 from .models import utcnow
 
 timers.install()   # ISO literals, cron and the injectable clock for SpiffWorkflow's timers
+event_subprocesses.install()   # isInterrupting, and idle timer event subprocesses not blocking the end
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 
@@ -105,3 +106,30 @@ def process_variables(workflow):
 
 def has_waiting_events(workflow):
     return any(is_bpmn_element(t) for t in workflow.get_tasks(state=TaskState.WAITING))
+
+
+@dataclass
+class Snapshot:
+    active: list
+    ready_user_tasks: list
+    variables: dict
+    has_waiting_events: bool
+
+
+def snapshot(workflow):
+    """One walk over the task tree for what save() needs (instead of four get_tasks calls)."""
+    active, ready, waiting = [], [], False
+    data = dict(workflow.data)
+    for task in workflow.get_tasks(state=ACTIVE):
+        if task.workflow is workflow:   # as process_variables: the top level's data only
+            data.update(task.data)
+        if not is_bpmn_element(task):
+            continue
+        active.append(task)
+        if task.state == TaskState.READY and task.task_spec.manual:
+            ready.append(task)
+        elif task.state == TaskState.WAITING:
+            waiting = True
+    if workflow.is_completed():
+        data = process_variables(workflow)
+    return Snapshot(active, ready, data, waiting)

@@ -86,7 +86,7 @@ def load_specs(definition_id, spec_json):
         if cached is not None:
             _spec_cache.move_to_end(definition_id)
             return cached
-    data = json.loads(spec_json)
+    data = json.loads(spec_json() if callable(spec_json) else spec_json)
     specs = (_registry.restore(data["spec"]),
              {name: _registry.restore(s) for name, s in data["subprocess_specs"].items()})
     with _spec_lock:

@@ -75,7 +75,7 @@ def wanted_for_instance(definition_row, workflow, variables):
     """What a workflow waits for right now, read from its event manager and its event subprocesses."""
     wanted = []
     variable_keys = {k: v for k, v in (variables or {}).items() if is_key_value(v)}
-    zeebe = zeebe_correlation_keys(definition_row.id, definition_row.bpmn_xml)
+    zeebe = _zeebe_keys(definition_row)
     for task in list(workflow.event_manager.tasks.values()):
         if task.state != TaskState.WAITING:
             continue
@@ -134,6 +134,20 @@ def _zeebe_value(expression, data):
             value = value[part]
         return value
     return text
+
+
+_zeebe_by_definition = {}
+
+
+def _zeebe_keys(definition_row):
+    """zeebe_correlation_keys by definition id, so the (deferred) XML is read once per version."""
+    keys = _zeebe_by_definition.get(definition_row.id)
+    if keys is None:
+        if len(_zeebe_by_definition) > 256:
+            _zeebe_by_definition.clear()
+        keys = _zeebe_by_definition[definition_row.id] = zeebe_correlation_keys(definition_row.id,
+                                                                                definition_row.bpmn_xml)
+    return keys
 
 
 @lru_cache(maxsize=256)
@@ -248,6 +262,13 @@ def wanted_for_definition(definition_row, now=None):
                 item.due_at, item.details = schedule
             wanted.append(item)
     return wanted
+
+
+def deployed(session, definitions):
+    """What the deployment service calls with the definition rows it just added, before commit."""
+    from .event_subprocesses import annotate_definitions
+    annotate_definitions(definitions)
+    sync_start_subscriptions(session, definitions)
 
 
 def sync_start_subscriptions(session, definitions):

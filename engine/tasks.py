@@ -2,10 +2,11 @@
 from uuid import UUID
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import load_only
 
 from . import form_input, runtime, state
 from .errors import BadRequest, Conflict, Forbidden, NotFound
-from .instances import check_variables, get_row, incident_as_dict, parse_id, record, save
+from .instances import _event, check_variables, get_row, incident_as_dict, parse_id, record, save
 from .paging import check_paging
 from .models import ProcessDefinition, ProcessInstance, TaskCandidate, UserTask, utcnow
 
@@ -35,7 +36,8 @@ def list_tasks(uow, assignee=None, candidate_group=None, candidate_user=None, pr
     if state is not None and state not in TASK_STATES:
         raise BadRequest(f"'state' must be one of {', '.join(TASK_STATES)} or all")
     page, per_page = check_paging(page, per_page)
-    query = select(UserTask, ProcessInstance).join(ProcessInstance, ProcessInstance.id == UserTask.instance_id)
+    query = (select(UserTask, ProcessInstance).join(ProcessInstance, ProcessInstance.id == UserTask.instance_id)
+             .options(load_only(ProcessInstance.definition_key, ProcessInstance.business_key)))
     if state:
         query = query.where(UserTask.state == state)
     if assignee:
@@ -136,19 +138,20 @@ def complete(uow, task_id, variables, user=None, is_admin=False):
                         else "you are not a candidate for this task")
     form_input.check(row.form, variables)
     instance = get_row(uow, row.instance_id)
-    definition = uow.session.get(ProcessDefinition, instance.definition_id)
-    workflow = state.load_workflow(definition.id, definition.spec_json, instance.state_json)
+    # The spec comes from state's cache: the definition row is read only on a miss or for a new task's form.
+    definition = _LazyRow(uow.session, ProcessDefinition, instance.definition_id)
+    workflow = state.load_workflow(instance.definition_id, lambda: definition.spec_json, instance.state_json)
     task = workflow.get_task_from_id(UUID(row.id)) if UUID(row.id) in _all_task_ids(workflow) else None
     if task is None or not task.task_spec.manual or task.state != runtime.TaskState.READY:
         raise Conflict("task is no longer waiting to be completed")
     username = user.username if user is not None else None
-    record(uow.session, instance, "task_completed", row.element_id, row.name, username,
-           details={"task_id": row.id})
+    events = [_event(instance, "task_completed", row.element_id, row.name, username,
+                     details={"task_id": row.id})]
     result = runtime.complete_user_task(workflow, task, variables)
     row.state = "completed"
     row.completed_at = utcnow()
     row.completed_by = username
-    incidents = save(uow, instance, definition, workflow, result, username)
+    incidents = save(uow, instance, definition, workflow, result, username, history=events)
     uow.commit()
     data = as_dict(row, instance, with_variables=True)
     data["process_instance_state"] = instance.state
@@ -161,3 +164,13 @@ def _all_task_ids(workflow):
     for subprocess in workflow.subprocesses.values():
         ids.update(subprocess.tasks)
     return ids
+
+
+class _LazyRow:
+    def __init__(self, session, model, id_):
+        self.id, self._session, self._model, self._row = id_, session, model, None
+
+    def __getattr__(self, name):
+        if self._row is None:
+            self._row = self._session.get(self._model, self.id)
+        return getattr(self._row, name)

@@ -79,8 +79,9 @@ def create_token(uow, username, name="default"):
 def user_for_token(uow, token):
     if not token:
         return None
-    row = uow.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    return row.user if row is not None else None
+    # One query: the token's user, not the token row and then its user.
+    return uow.session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id)
+                              .where(ApiToken.token_hash == _token_hash(token)))
 
 
 def get_user(uow, user_id):
