@@ -15,6 +15,9 @@ class UserTaskInfo:
     form_schema_file: str | None = None
     form_ui_schema_file: str | None = None
     instructions: str | None = None
+    # A form written into the model itself (Camunda formData, Flowable formProperty): the
+    # neutral {"type": "fields", ...} shape, or a form-js reference.
+    inline_form: dict | None = None
 
 
 def _split(value):
@@ -38,4 +41,22 @@ def user_task_info(task_spec):
     info.form_schema_file = properties.get("formJsonSchemaFilename") or None
     info.form_ui_schema_file = properties.get("formUiSchemaFilename") or None
     info.instructions = extensions.get("instructionsForEndUser") if isinstance(extensions, dict) else None
+    _apply_neutral(info, extensions.get("baton") if isinstance(extensions, dict) else None)
     return info
+
+
+def _apply_neutral(info, described):
+    """What the dialect readers found (bpmn/dialects), over what SpiffArena properties said."""
+    if not isinstance(described, dict):
+        return
+    info.assignee = described.get("assignee") or info.assignee
+    for name in ("candidate_users", "candidate_groups"):
+        for value in described.get(name) or []:
+            if value not in getattr(info, name):
+                getattr(info, name).append(value)
+    info.due = described.get("due") or info.due
+    if isinstance(described.get("priority"), int):
+        info.priority = described["priority"]
+    form = described.get("form")
+    if isinstance(form, dict) and form.get("type") == "fields":
+        info.inline_form = form

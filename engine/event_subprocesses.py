@@ -128,7 +128,7 @@ def _idle_event_subprocess(task):
 def _end_join_threshold(self, my_task):
     idle = []
     for task in TaskIterator(my_task.workflow.task_tree, state=TaskState.NOT_FINISHED_MASK, end_at_spec=self.name):
-        if task == my_task:
+        if task == my_task or any(task.is_descendant_of(i) for i in idle):
             continue
         if _idle_event_subprocess(task):
             idle.append(task)

@@ -29,6 +29,8 @@ def load_resource(session, deployment_id, name):
 
 def build_form(session, deployment_id, info):
     """The form description stored with a task: what the API returns and the pages render."""
+    if info.inline_form and not info.form_schema_file:
+        return info.inline_form
     if not info.form_schema_file:
         return None
     form = {"type": "json-schema", "schema_file": info.form_schema_file, "schema": None, "ui_schema": None}

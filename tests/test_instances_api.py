@@ -313,3 +313,18 @@ def test_the_api_asks_for_the_same_roles_as_the_pages(client, app, deployed):
     assert instance["state"] == "running"
     assert plain.post(f"/api/v1/process-instances/{instance['id']}/cancel", json={}).status_code == 403
     assert client.get(f"/api/v1/process-instances/{instance['id']}").json["state"] == "running"
+
+
+def test_a_camunda_7_form_is_read_from_the_model_and_validated(client):
+    assert deploy(client, "camunda_form.bpmn").status_code == 201
+    instance = client.post("/api/v1/process-definitions/camunda_leave/start", json={}).json
+    task = open_task(client, instance["id"])
+    assert task["candidate_groups"] == ["staff", "hr"] and task["priority"] == 70
+    assert task["form"]["type"] == "fields"
+    assert [f["id"] for f in task["form"]["fields"]] == ["days", "reason"]
+    refused = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"variables": {"days": 0}})
+    assert refused.status_code == 422
+    assert refused.json["error"]["details"][0]["field"] == "days"
+    done = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"variables": {"days": 3, "reason": "trip"}})
+    assert done.status_code == 200
+    assert client.get(f"/api/v1/process-instances/{instance['id']}").json["state"] == "completed"
