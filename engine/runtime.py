@@ -4,11 +4,13 @@ from dataclasses import dataclass, field
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import event_subprocesses, timers
+from . import event_subprocesses, pruning, timers
 from .models import utcnow
 
 timers.install()   # ISO literals, cron and the injectable clock for SpiffWorkflow's timers
 event_subprocesses.install()   # isInterrupting, and idle timer event subprocesses not blocking the end
+
+PRUNE_EVERY = 50   # engine passes between two prunings of the task tree
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 
@@ -48,7 +50,15 @@ def run_until_wait(workflow, result=None):
     events.watch(workflow)
     try:
         workflow.refresh_timers()
-        workflow.do_engine_steps(did_complete_task=did_complete)
+        # BpmnWorkflow.do_engine_steps, with the finished part of the tree pruned now and then so
+        # that long loops cost the same per pass at the end as at the start.
+        passes = 0
+        while workflow._do_engine_steps(did_complete_task=did_complete):
+            passes += 1
+            if passes % PRUNE_EVERY == 0:
+                pruning.prune(workflow)
+        workflow.refresh_timers()
+        pruning.prune(workflow)
     except (WorkflowException, SpiffWorkflowException) as exc:
         _record_error(result, exc)
     except Exception as exc:  # a bug in a spec must become an incident, not a 500

@@ -69,7 +69,7 @@ def test_nothing_matched_is_404_and_changes_nothing(client, catch_model):
     assert instance(client, waiting["id"])["active_elements"] == ["Wait_payment"]
 
 
-@pytest.mark.parametrize("body, status", [
+BAD_REQUESTS = [
     ({}, 400), ({"name": ""}, 400), ({"name": 5}, 400), ({"name": "x" * 300}, 400),
     ({"name": "payment_received", "business_key": 3}, 400),
     ({"name": "payment_received", "correlation_keys": [1]}, 400),
@@ -78,13 +78,19 @@ def test_nothing_matched_is_404_and_changes_nothing(client, catch_model):
     ({"name": "payment_received", "correlation_keys": {"order_id": {"a": 1}}}, 422),
     ({"name": "payment_received", "correlation_keys": {"order_id": None}}, 422),
     ({"name": "payment_received", "correlation_keys": {"order_id": "x" * 300}}, 422),
-])
-def test_bad_requests_name_the_problem_and_deliver_nothing(client, catch_model, body, status):
+]
+
+
+def test_bad_requests_name_the_problem_and_deliver_nothing(client, catch_model):
     waiting = start(client, "message_catch", {"order_id": 1})
-    response = client.post("/api/v1/messages", json=body)
-    assert response.status_code == status, response.json
-    assert response.json["error"]["message"]
+    for body, status in BAD_REQUESTS:
+        response = client.post("/api/v1/messages", json=body)
+        assert response.status_code == status, (body, response.json)
+        assert response.json["error"]["message"]
+        if status == 422:
+            assert response.json["error"]["details"][0]["field"] == "order_id"
     assert instance(client, waiting["id"])["active_elements"] == ["Wait_payment"]
+    assert client.get(f"/api/v1/process-instances/{waiting['id']}/history").json[-1]["type"] != "message_received"
 
 
 def test_body_that_is_not_json_is_400(client, catch_model):
