@@ -223,7 +223,9 @@ def _file_of(finding, roots):
 
 def _problem(exc, name, roots):
     file = exc.file_name or name
-    root = roots.get(file) or roots.get(name)
+    root = roots.get(file)
+    if root is None:
+        root = roots.get(name)
     element_id = getattr(exc, "id", None) or None
     line = exc.line_number if isinstance(exc.line_number, int) else None
     if line is None and root is not None:

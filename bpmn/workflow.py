@@ -14,7 +14,9 @@ import sys
 
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskIterator, TaskState
+from SpiffWorkflow.workflow import Workflow
 
 
 def _lift_depth_limit(function):
@@ -27,6 +29,34 @@ def _lift_depth_limit(function):
 
 _lift_depth_limit(TaskIterator.__init__)
 _lift_depth_limit(BpmnTaskIterator.__init__)
+
+_set_state = Task._set_state
+
+
+def _set_state_indexed(self, value):
+    _set_state(self, value)
+    waiting = self.workflow.__dict__.get("_waiting_index")
+    if waiting is not None:
+        if value == TaskState.WAITING:
+            waiting[self.id] = self
+        else:
+            waiting.pop(self.id, None)
+
+
+def _update_waiting_tasks(self):
+    waiting = self.__dict__.get("_waiting_index")
+    if waiting is None:
+        # Built once per workflow object (a restored workflow builds it on first use).
+        waiting = self._waiting_index = {t.id: t for t in self.tasks.values() if t.state == TaskState.WAITING}
+    for task in list(waiting.values()):
+        if self.tasks.get(task.id) is not task:
+            waiting.pop(task.id, None)
+        elif task.state == TaskState.WAITING:
+            task.task_spec._update(task)
+
+
+Task._set_state = _set_state_indexed
+Workflow.update_waiting_tasks = _update_waiting_tasks
 
 
 class BatonWorkflow(BpmnWorkflow):
@@ -43,7 +73,14 @@ class BatonWorkflow(BpmnWorkflow):
                     continue
                 if will_complete_task is not None:
                     will_complete_task(task)
-                task.run()
+                try:
+                    task.run()
+                except Exception as exc:
+                    # Some SpiffWorkflow errors (a gateway with no true condition) name only the
+                    # spec; the task lets an incident name the element and its instance.
+                    if getattr(exc, "task", None) is None:
+                        exc.task = task
+                    raise
                 count += 1
                 if did_complete_task is not None:
                     did_complete_task(task)

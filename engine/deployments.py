@@ -1,10 +1,11 @@
 """Deploying models: parse, validate, store the files and one definition version per process."""
 import hashlib
 import json
+from dataclasses import replace
 
 from sqlalchemy import func, select
 
-from bpmn import reader
+from bpmn import lint
 from bpmn.problems import InvalidModel as ModelProblems, Problem
 from bpmn.tasks import user_task_info
 
@@ -15,7 +16,7 @@ from .models import Deployment, ProcessDefinition, Resource, new_id
 from .script_checks import script_problems
 
 MAX_FILES = 50
-ALLOWED_SUFFIXES = (".bpmn", ".bpmn20.xml", ".xml", ".dmn", ".form", ".json")
+ALLOWED_SUFFIXES = (".bpmn", ".bpmn2", ".bpmn20.xml", ".xml", ".dmn", ".form", ".json")
 
 
 def definition_as_dict(row):
@@ -27,15 +28,12 @@ def definition_as_dict(row):
 def deploy(uow, files, name=None, user=None):
     """files: [(file name, bytes)]. Returns (deployment dict, created?)."""
     _check_upload(files)
-    try:
-        models = reader.read_models(files)
-    except ModelProblems as exc:
-        raise _invalid(exc.problems) from None
-    problems = [Problem(n, m) for n, m in ((n, check_schema(n, d)) for n, d in files
-                                           if n.lower().endswith((".json", ".form"))) if m]
-    resolved = {}
+    outcome = check_models(files)
+    if outcome.errors:
+        raise _invalid(outcome.errors)
+    models = outcome.models
+    problems, resolved = [], {}
     for parsed in models.processes.values():
-        problems += script_problems(parsed, models.documents)
         problems += _missing_form_files(uow.session, parsed, models)
         try:
             resolved[parsed.key] = _resolve_called(uow, parsed, models)
@@ -106,6 +104,25 @@ def _content_hash(parsed, models, spec_json):
         if file_name in models.resources:
             digest.update(b"\0" + file_name.encode() + b"\0" + models.resources[file_name])
     return digest.hexdigest()
+
+
+def _schema_problems(models, files):
+    return [Problem(n, m, code="form-invalid") for n, m in ((n, check_schema(n, d)) for n, d in files
+                                                             if n.lower().endswith((".json", ".form"))) if m]
+
+
+def _script_problems(models, files):
+    return [replace(p, code=p.code or "expression-refused")
+            for parsed in models.processes.values() for p in script_problems(parsed, models.documents)]
+
+
+# What a deployment checks beyond reading the models; `baton lint` runs the same.
+MODEL_CHECKS = (_schema_problems, _script_problems)
+
+
+def check_models(files):
+    """Every problem with an upload that can be found without the database (bpmn.lint.Outcome)."""
+    return lint.check(files, MODEL_CHECKS)
 
 
 def _check_upload(files):

@@ -15,6 +15,9 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from bpmn.dialects.specs import CONVERTERS as DIALECT_CONVERTERS
+from bpmn.workflow import BatonWorkflow
+
 from .scripting import SandboxScriptEngine
 
 SPEC_CACHE_SIZE = 256
@@ -41,8 +44,11 @@ class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
 
 def _build_registry():
     config = dict(SPIFF_CONFIG)
+    config.update(DIALECT_CONVERTERS)
     config[BpmnWorkflow] = StateOnlyWorkflowConverter
     registry = BpmnWorkflowSerializer.configure(config)
+    # Stored states name the class "BpmnWorkflow"; they restore as Baton's subclass, which runs long loops.
+    StateOnlyWorkflowConverter(BatonWorkflow, registry, typename="BpmnWorkflow")
     # Scripts produce these; without converters they would crash json.dumps at the next save.
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
     registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
@@ -98,7 +104,7 @@ def load_specs(definition_id, spec_json):
 
 def new_workflow(definition_id, spec_json):
     spec, subprocess_specs = load_specs(definition_id, spec_json)
-    return BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine())
+    return BatonWorkflow(spec, subprocess_specs, script_engine=script_engine())
 
 
 def dump_workflow(workflow):

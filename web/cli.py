@@ -92,6 +92,43 @@ def deploy(files, name):
                    + ("" if created else " (unchanged)"))
 
 
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def lint(files, output):
+    """Check model files as a deployment would; exit 1 when any file has errors."""
+    import json
+
+    from bpmn.lint import FileReport, lint as lint_files
+    from bpmn.problems import Problem
+    from engine.deployments import MODEL_CHECKS
+    loaded, unreadable = [], []
+    for path in files:
+        try:
+            loaded.append((Path(path).name, Path(path).read_bytes()))
+        except OSError as exc:
+            unreadable.append(FileReport(file=Path(path).name, errors=[
+                Problem(Path(path).name, f"cannot read {path}: {exc.strerror}", line=1, code="unreadable")]))
+    reports = unreadable + lint_files(loaded, MODEL_CHECKS)
+    if output == "json":
+        click.echo(json.dumps([r.as_dict() for r in reports], indent=2))
+    else:
+        for report in reports:
+            _echo_report(report.as_dict())
+    sys.exit(0 if all(r.ok for r in reports) else 1)
+
+
+def _echo_report(report):
+    what = ", ".join(report["processes"] + report["decisions"]) or "nothing to run"
+    click.echo(f"{report['file']}: {'ok' if report['ok'] else 'REFUSED'} ({report['dialect'] or 'unknown'}; {what})")
+    for kind, entries in (("error", report["errors"]), ("warning", report["warnings"])):
+        for entry in entries:
+            where = f"line {entry['line']}" if entry["line"] else ""
+            if entry["element_id"]:
+                where += f" ({entry['element_id']})" if where else entry["element_id"]
+            click.echo(f"  {kind} {entry['code']} {where}: {entry['message']}")
+
+
 @main.group(name="db")
 def db_group():
     """Database schema."""

@@ -119,9 +119,11 @@ def _implementation(node, tag, out, findings):
                            f"is not supported; {_JAVA_ADVICE}")
         for java in ("class", "delegateExpression"):
             if attr(carrier, NAMESPACE, java):
+                out["implementation"] = "java"
                 findings.error("java-class", f"{tag} '{node.get('id')}' calls Java (camunda:{java}="
                                f"\"{attr(carrier, NAMESPACE, java)}\"); {_JAVA_ADVICE}")
         if attr(carrier, NAMESPACE, "expression") and (tag in _ACTIVITIES - {"scriptTask"} or tag in _THROWING):
+            out["implementation"] = "java"
             findings.error("java-expression", f"{tag} '{node.get('id')}' runs the bean expression "
                            f"\"{attr(carrier, NAMESPACE, 'expression')}\"; {_JAVA_ADVICE}")
         if attr(carrier, NAMESPACE, "resultVariable") and tag == "serviceTask":

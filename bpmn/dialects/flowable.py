@@ -102,9 +102,11 @@ def _implementation(node, tag, a, out, findings, namespace):
                        f"not supported; {_JAVA_ADVICE}")
     for java in ("class", "delegateExpression"):
         if a(java):
+            out["implementation"] = "java"
             findings.error("java-class", f"{tag} '{node.get('id')}' calls Java ({prefix}:{java}=\"{a(java)}\"); "
                            f"{_JAVA_ADVICE}")
     if a("expression") and tag not in ("scriptTask", "userTask"):
+        out["implementation"] = "java"
         findings.error("java-expression", f"{tag} '{node.get('id')}' runs the bean expression "
                        f"\"{a('expression')}\"; {_JAVA_ADVICE}")
     if a("resultVariable") or a("resultVariableName"):

@@ -12,7 +12,6 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.event_parsers import IntermediateThrowEventParser
 from SpiffWorkflow.bpmn.parser.task_parsers import AdHocSubprocessParser, ConditionalGatewayParser, GatewayParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
 from SpiffWorkflow.bpmn.specs.defaults import (AdHocSubprocess, BoundaryEvent, EndEvent, EventBasedGateway,
                                                ExclusiveGateway, InclusiveGateway, IntermediateCatchEvent,
                                                IntermediateThrowEvent, ParallelGateway, StartEvent)
@@ -33,7 +32,7 @@ from SpiffWorkflow.spiff.specs.defaults import (BusinessRuleTask, CallActivity, 
 from . import describe, multi_instance
 from .findings import ERROR, Finding
 from .specs import ExpressionScriptTask, ExternalTask
-from .values import BPMN_NS, expression_language, local, text_of, variable_name
+from .values import expression_language, local, text_of, variable_name
 
 # Camunda, Flowable and Zeebe do not run BPMN data associations; SpiffWorkflow does. For their
 # models the associations are drawings, so running them would fail on data nobody writes.
@@ -43,11 +42,6 @@ FLOW_NODES = {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "se
               "exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway",
               "intermediateCatchEvent", "intermediateThrowEvent", "endEvent"}
 _SUPPORTED_LANGUAGES = {"python", "juel", "feel"}
-_ISO_DURATION = re.compile(r"^-?P(?=\d|T\d)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?"
-                           r"(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$")
-_ISO_CYCLE = re.compile(r"^R\d*/\S+$")
-_CRON = re.compile(r"^(\S+\s+){4,6}\S+$")
 
 
 class ModelError(ValidationException):
@@ -378,7 +372,8 @@ class Dialect:
 
 
 def _quote(text):
-    return text.replace("'", "")
+    # Ids go into XPath string literals; a quote in one could only be an attack or a typo.
+    return text.replace("'", "").replace('"', "")
 
 
 def _child(parent, tag, text=None, **attributes):
@@ -483,7 +478,7 @@ class BusinessRuleTaskParser(Dialect, spiff_tasks.BusinessRuleTaskParser):
 
     def create_task(self):
         description = self.description
-        if description.get("implementation") in ("external", "connector") or _names_java(self.node):
+        if description.get("implementation") in ("external", "connector", "java", "unsupported") or _names_java(self.node):
             return ExternalTask(self.spec, self.bpmn_id, **self.bpmn_attributes)
         decision = description.get("called_decision")
         if not decision:
@@ -540,8 +535,10 @@ class Events(Dialect):
         if not times or not text_of(times[0]):
             self.error(f"timer event '{self.bpmn_id}' says no time (timeDate, timeDuration or timeCycle)",
                        "timer")
+        # The text stays as written: the engine's timers read ISO 8601 literals and cron strings,
+        # the expression evaluator JUEL and FEEL.
         kind, text = local(times[0]), text_of(times[0])
-        expression = _timer_expression(self, kind, text)
+        expression = text
         name = self.node.get("name", self.node.get("id"))
         definition = {"timeDate": TimeDateEventDefinition, "timeDuration": DurationTimerEventDefinition,
                       "timeCycle": CycleTimerEventDefinition}[kind]
@@ -602,23 +599,6 @@ class Events(Dialect):
             if isinstance(definition.tag, str) and local(definition) == "compensateEventDefinition":
                 self.error(unsupported("compensateEventDefinition", self.bpmn_id), "unsupported-element")
         return super().create_task()
-
-
-def _timer_expression(parser, kind, text):
-    """The timer text as SpiffWorkflow evaluates it: ISO 8601 literals become string literals."""
-    if text[:1] in ("'", '"') or text.startswith(("${", "#{", "=")):
-        return text
-    iso = {"timeDate": _ISO_DATE, "timeDuration": _ISO_DURATION, "timeCycle": _ISO_CYCLE}[kind]
-    if iso.match(text) or (kind == "timeCycle" and _ISO_DURATION.match(text)):
-        if kind == "timeCycle" and not text.startswith("R"):
-            text = f"R/{text}"
-        return repr(text)
-    if kind == "timeCycle" and _CRON.match(text):
-        parser.error(f"timer '{parser.bpmn_id}' repeats on the cron expression '{text}'; Baton reads ISO 8601 "
-                     "cycles such as R/PT1H or R5/2024-01-01T09:00:00Z/P1D", "timer")
-    if kind == "timeDate" and re.match(r"^\d{4}-\d{2}-\d{2}", text):
-        parser.error(f"timer '{parser.bpmn_id}' has the date '{text}', which is not ISO 8601", "timer")
-    return text
 
 
 class StartEventParser(Events, spiff_events.SpiffStartEventParser):

@@ -2,7 +2,7 @@
 called processes and decisions, multi-instance collections and FEEL script tasks."""
 import json
 
-from .values import attr, child, children, local, number, split_list, text_of
+from .values import child, children, local, number, split_list, text_of
 
 NAMESPACE = "http://camunda.org/schema/zeebe/1.0"
 NAME = "zeebe"
